@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; when set, the server is used instead of index_dir.")
     chroma_port: int = 8000
 
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt template folder.")
+
     # --- passages ---------------------------------------------------------
     passage_chars: int = Field(300, ge=100, le=4000, description="Target passage size in characters (sentence-packed).")
 
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(1, ge=1, description="Encoder threads; 1 is stable under CPU contention.")
 
     # --- retrieval --------------------------------------------------------
-    top_k: int = Field(4, ge=1, le=20, description="Passages given to the LLM.")
+    top_k: int = Field(5, ge=1, le=20, description="Passages given to the LLM.")
     candidates: int = Field(20, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["dense", "rrf", "language-aware"] = "language-aware"
     abstain_below: float = Field(

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
 from ..schemas import IngestReport, SkippedFile
@@ -119,6 +119,9 @@ class Ingestor:
                             id_=c.id,
                             text=c.text,
                             embedding=vec,
+                            # llama-index writes the source document's id into the
+                            # "doc_id" metadata key; make it ours, not "None".
+                            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.doc_id)},
                             metadata={k: v for k, v in {**meta, "char_start": c.char_start, "char_end": c.char_end}.items() if v is not None},
                             excluded_embed_metadata_keys=list(meta) + ["char_start", "char_end"],
                             excluded_llm_metadata_keys=list(meta) + ["char_start", "char_end"],

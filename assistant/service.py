@@ -1,0 +1,348 @@
+"""The one service layer: the UI, the HTTP API, the CLI and Python callers all go through ``Assistant``.
+
+Components (embedder, store, retriever, LLM) are created lazily, so
+``assistant info`` or an ingestion never loads the 1 GB language model, and a
+broken LLM does not prevent browsing the library.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from llama_index.core.llms import ChatMessage
+
+from .citations import verify
+from .errors import AssistantError, InvalidQuestion
+from .language import answer_language
+from .prompts import Prompts
+from .schemas import (
+    AskResult,
+    DocumentInfo,
+    Filters,
+    IngestReport,
+    ResultEvent,
+    RetrievedPassage,
+    Timings,
+    TokenEvent,
+    Turn,
+)
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_MARKER = "NOT_FOUND"
+# The model's own "no answer" signal besides the marker: refusals small models write anyway.
+_REFUSAL = re.compile(
+    r"^\W*(?:not[_ ]found|"
+    r"(?:the )?(?:passages?|articles?|texts?|context) (?:do(?:es)? not|don't|doesn't) (?:contain|mention|provide|say|answer)|"
+    r"(?:i )?(?:do not|don't|cannot|can't) (?:know|find|answer)|"
+    r"there is no (?:information|mention)|no information|"
+    r"(?:les )?(?:extraits?|articles?|textes?|passages?) ne (?:contiennent|contient|mentionnent|mentionne|précisent|précise|disent|dit|donnent|donne) pas|"
+    r"je ne (?:sais|peux|trouve) pas|aucune information|il n'y a pas d'information)",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_question(question: object, limit: int) -> str:
+    """Validate a question; raises ``InvalidQuestion`` with a message a user can act on."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("the question must be text", hint="send a string")
+    text = _CONTROL.sub(" ", question).strip()
+    if not text:
+        raise InvalidQuestion("the question is empty", hint="type a question about the articles")
+    if len(text) > limit:
+        raise InvalidQuestion(
+            f"the question is {len(text):,} characters long; the limit is {limit:,}",
+            hint="shorten it to the question itself",
+        )
+    return text
+
+
+class Assistant:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.prompts = Prompts(settings.prompts_dir)
+        self._lock = threading.RLock()
+        self._embed = None
+        self._store = None
+        self._retriever = None
+        self._generator = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
+        return cls(settings or Settings(**overrides))
+
+    # --- components (lazy) --------------------------------------------------
+    @property
+    def embed_model(self):
+        with self._lock:
+            if self._embed is None:
+                from .components.embedding import build_embedding
+
+                self._embed = build_embedding(self.settings)
+            return self._embed
+
+    def _open_store(self, create: bool = False):
+        from .components.embedding import embedding_id
+        from .components.vector_store import Store
+
+        with self._lock:
+            if self._store is None or (create and self._store is None):
+                self._store = Store(self.settings, embedding_id(self.settings), create=create)
+            return self._store
+
+    @property
+    def store(self):
+        return self._open_store(create=False)
+
+    @property
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                from .retrieval import HybridRetriever
+
+                self._retriever = HybridRetriever(
+                    self.store, self.embed_model, candidates=self.settings.candidates, fusion=self.settings.fusion
+                )
+            return self._retriever
+
+    @property
+    def generator(self):
+        with self._lock:
+            if self._generator is None:
+                from .components.llm import build_generator
+
+                self._generator = build_generator(self.settings)
+            return self._generator
+
+    # --- library ---------------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], *, prune: bool = False, rebuild: bool = False, progress: bool = True, on_progress=None) -> IngestReport:
+        from .components.vector_store import Store
+        from .ingest.pipeline import Ingestor
+
+        with self._lock:
+            if rebuild:
+                Store.drop(self.settings)
+                self._store = None
+                self._retriever = None
+            store = self._open_store(create=True)
+            report = Ingestor(store, self.embed_model, self.settings.passage_chars).ingest(
+                [Path(p) for p in paths], prune=prune, progress=progress, on_progress=on_progress
+            )
+        return report
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self._lock:
+            if self.store.doc_record(doc_id) is None:
+                return False
+            self.store.delete_doc(doc_id)
+            return True
+
+    def documents(self) -> list[DocumentInfo]:
+        records = self.store.doc_records()
+        return sorted(
+            (
+                DocumentInfo(
+                    doc_id=doc_id,
+                    title=r.get("title"),
+                    outlet=r.get("outlet"),
+                    date=r.get("date"),
+                    lang=r.get("lang"),
+                    passages=int(r.get("passages", 0)),
+                    source=r.get("source"),
+                )
+                for doc_id, r in records.items()
+            ),
+            key=lambda d: d.doc_id,
+        )
+
+    def article_text(self, doc_id: str) -> str | None:
+        return self.store.article_text(doc_id)
+
+    def info(self) -> dict:
+        from .components.embedding import embedding_id
+        from .components.model_files import SHIPPED_MODELS, installed
+
+        s = self.settings
+        data: dict = {
+            "index": f"chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(s.index_dir),
+            "collection": s.collection,
+            "embedding_model": embedding_id(s),
+            "llm": f"ollama:{s.ollama_model} at {s.ollama_host}" if s.llm_backend == "ollama" else f"llamacpp:{s.llm_model}",
+            "shipped_models": {name: {"installed": installed(m), "description": m.description} for name, m in SHIPPED_MODELS.items()},
+        }
+        try:
+            store = self.store
+            data.update(
+                documents=len(store.doc_records()),
+                passages=store.count(),
+                index_embedding_model=(store.passages.metadata or {}).get("embed_model"),
+            )
+        except AssistantError as exc:
+            data["index_error"] = str(exc)
+        return data
+
+    # --- asking ----------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Turn | dict] | None = None, filters: Filters | None = None, top_k: int | None = None) -> AskResult:
+        result = None
+        for event in self.stream(question, history=history, filters=filters, top_k=top_k):
+            if isinstance(event, ResultEvent):
+                result = event.result
+        assert result is not None
+        return result
+
+    def conversation(self) -> "Conversation":
+        return Conversation(self)
+
+    def condense(self, question: str, history: Sequence[Turn], lang: str) -> str:
+        """Rewrite a follow-up as a standalone question so retrieval sees what "it" means."""
+        turns = [t for t in history if t.content.strip()][-6:]
+        if not turns:
+            return question
+        lines = "\n".join(f"{'User' if t.role == 'user' else 'Assistant'}: {t.content.strip()[:500]}" for t in turns)
+        prompt = self.prompts.render("condense", lang, history=lines, question=question)
+        text = self.generator.complete([ChatMessage(role="user", content=prompt)], max_tokens=80).strip()
+        text = text.splitlines()[0].strip().strip('"«» ') if text else ""
+        return text if len(text) >= 3 else question
+
+    def _messages(self, question: str, passages: list[RetrievedPassage], lang: str) -> list[ChatMessage]:
+        blocks = []
+        for n, p in enumerate(passages, start=1):
+            heading = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
+            blocks.append(self.prompts.render("passage", None, number=str(n), heading=heading, text=p.text))
+        user = self.prompts.render("question", lang, passages="\n\n".join(blocks), question=question)
+        return [
+            ChatMessage(role="system", content=self.prompts.get("system", lang).strip()),
+            ChatMessage(role="user", content=user),
+        ]
+
+    def _abstain(self, base: dict, reason: str, timings: Timings) -> ResultEvent:
+        text = self.prompts.get("abstain", base["language"]).strip()
+        return ResultEvent(result=AskResult(**base, text=text, abstained=True, abstain_reason=reason, timings=timings))
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn | dict] | None = None,
+        filters: Filters | dict | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[TokenEvent | ResultEvent]:
+        """Yield ``TokenEvent``s as the model writes, then one ``ResultEvent`` with the verified answer.
+
+        Validation errors are raised before the first event, so callers can
+        map them to a 4xx without having started a response.
+        """
+        question = clean_question(question, self.settings.max_question_chars)
+        turns = [t if isinstance(t, Turn) else Turn(**t) for t in (history or [])]
+        if isinstance(filters, dict):
+            filters = Filters(**filters)
+        k = top_k or self.settings.top_k
+        if not 1 <= k <= 20:
+            raise InvalidQuestion(f"top_k must be between 1 and 20, got {k}")
+        return self._stream(question, turns, filters, k)
+
+    def _stream(self, question: str, turns: list[Turn], filters: Filters | None, k: int) -> Iterator[TokenEvent | ResultEvent]:
+        t0 = time.perf_counter()
+        lang = answer_language(question)
+        retriever = self.retriever  # opens the index: raises IndexMissing etc. before any LLM work
+        standalone = self.condense(question, turns, lang) if turns else question
+        t_retr = time.perf_counter()
+        outcome = retriever.retrieve(standalone, k, filters, lang)
+        timings = Timings(retrieval=round(time.perf_counter() - t_retr, 4))
+        base = dict(
+            question=question,
+            standalone_question=standalone,
+            language=lang,
+            retrieved=outcome.passages,
+            models={"embedding": self.embed_model.model_name, "llm": self._llm_name()},
+        )
+        if not outcome.passages or outcome.best_dense < self.settings.abstain_below:
+            timings.total = round(time.perf_counter() - t0, 4)
+            yield self._abstain(base, "retrieval: no passage is close enough to the question", timings)
+            return
+
+        messages = self._messages(standalone, outcome.passages, lang)
+        generator = self.generator
+        base["models"]["llm"] = generator.name
+        pieces: list[str] = []
+        held = ""  # text withheld while it could still be the abstention marker
+        released = False
+        for delta in generator.stream(messages):
+            if timings.first_token is None:
+                timings.first_token = round(time.perf_counter() - t0, 4)
+            pieces.append(delta)
+            if released:
+                yield TokenEvent(text=delta)
+                continue
+            held += delta
+            probe = held.lstrip()
+            if ABSTAIN_MARKER.startswith(probe) or probe.startswith(ABSTAIN_MARKER):
+                continue
+            released = True
+            yield TokenEvent(text=held)
+        raw = "".join(pieces).strip()
+
+        if not raw or _REFUSAL.match(raw) or ABSTAIN_MARKER in raw:
+            timings.total = round(time.perf_counter() - t0, 4)
+            yield self._abstain(base, "model: the passages do not answer the question", timings)
+            return
+
+        vectors = self.store.get([p.id for p in outcome.passages], with_embeddings=True)
+        verified = verify(
+            raw,
+            outcome.passages,
+            [vectors[p.id]["embedding"] for p in outcome.passages],
+            self.embed_model.get_query_embedding,
+            lang,
+        )
+        timings.total = round(time.perf_counter() - t0, 4)
+        if not verified.sentences:
+            # Only citation markers, no words: the model pointed but did not answer.
+            yield self._abstain(base, "model: no answer text", timings)
+            return
+        yield ResultEvent(
+            result=AskResult(
+                **base,
+                text=verified.text,
+                abstained=False,
+                citations=verified.citations,
+                sentences=verified.sentences,
+                timings=timings,
+            )
+        )
+
+    def _llm_name(self) -> str:
+        s = self.settings
+        return f"ollama:{s.ollama_model}" if s.llm_backend == "ollama" else f"llamacpp:{s.llm_model}"
+
+
+class Conversation:
+    """Multi-turn chat: keeps the history and condenses follow-ups."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.history: list[Turn] = []
+
+    def _record(self, question: str, result: AskResult) -> None:
+        self.history.append(Turn(role="user", content=question))
+        self.history.append(Turn(role="assistant", content=result.text))
+
+    def ask(self, question: str, **kwargs) -> AskResult:
+        result = self.assistant.ask(question, history=list(self.history), **kwargs)
+        self._record(question, result)
+        return result
+
+    def stream(self, question: str, **kwargs) -> Iterator[TokenEvent | ResultEvent]:
+        for event in self.assistant.stream(question, history=list(self.history), **kwargs):
+            if isinstance(event, ResultEvent):
+                self._record(question, event.result)
+            yield event
+
+    def reset(self) -> None:
+        self.history.clear()
