@@ -102,8 +102,10 @@ class LexicalIndex:
         import bm25s
 
         with self._lock:
-            ids = self.store.passages.get(include=[])["ids"]
-            signature = (len(ids), hash(tuple(sorted(ids))))
+            # Document records carry content hashes: cheap to read, and they
+            # change whenever any passage does (even when the count does not).
+            records = self.store.doc_records()
+            signature = (self.store.count(), hash(tuple(sorted((k, v.get("hash")) for k, v in records.items()))))
             if signature == self._signature:
                 return
             ids, texts, metas = self.store.all_passages()

@@ -93,7 +93,7 @@ class Assistant:
         from .components.vector_store import Store
 
         with self._lock:
-            if self._store is None or (create and self._store is None):
+            if self._store is None:
                 self._store = Store(self.settings, embedding_id(self.settings), create=create)
             return self._store
 
