@@ -30,6 +30,15 @@ def _sources_markdown(result) -> str:
     return "\n\n".join(lines) or "_No sources._"
 
 
+def _text(content) -> str:
+    """Gradio 6 returns message content as a string or a list of {type, text} parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
 def build_ui(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Newsroom assistant") as demo:
         gr.Markdown("## Newsroom assistant\nAnswers from the indexed articles only, with numbered citations.")
@@ -43,7 +52,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
         def respond(question, messages):
             messages = list(messages or [])
-            history = [Turn(role=m["role"], content=m["content"] if isinstance(m["content"], str) else str(m["content"])) for m in messages]
+            history = [Turn(role=m["role"], content=_text(m["content"])) for m in messages if m.get("role") in ("user", "assistant")]
             messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
             try:
                 for event in assistant.stream(question, history=history):
