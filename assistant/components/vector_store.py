@@ -12,7 +12,6 @@ comparable, so a mismatch must stop queries rather than return nonsense.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from ..errors import EmbeddingMismatch, IndexCorrupted, IndexMissing, StoreUnavailable
@@ -42,7 +41,7 @@ def _client(settings: Settings, create: bool):
     path.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except (sqlite3.DatabaseError, Exception) as exc:
+    except Exception as exc:  # sqlite "file is not a database", schema errors, ...
         raise IndexCorrupted(
             f"the index at {path} cannot be opened: {exc}",
             hint="rebuild it: `assistant ingest --rebuild corpus/` (or delete the directory and ingest again)",
