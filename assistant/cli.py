@@ -110,6 +110,33 @@ def cmd_info(assistant, args) -> int:
     return 0
 
 
+def cmd_eval(assistant, args) -> int:
+    from .evaluation import compare_reports, load_questions, run_evaluation
+
+    if args.compare:
+        print(compare_reports(*args.compare))
+        return 0
+    if not args.questions:
+        print("error: give a question file (or --compare A/report.json B/report.json)", file=sys.stderr)
+        return 2
+    try:
+        _, errors = load_questions(args.questions)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in errors:
+        print(f"skipped {args.questions} {line}", file=sys.stderr)
+    report = run_evaluation(assistant, args.questions, args.out, baseline=args.baseline, k=args.k)
+    overall = report["summary"]["ours"]["overall"]
+    for name in ("hit_at_k", "mrr", "answer_correctness", "citation_precision", "citation_recall", "abstention", "false_abstention"):
+        value = overall.get(name)
+        base = report["summary"].get("baseline", {}).get("overall", {}).get(name)
+        shown = "-" if value is None else f"{value:.2f}"
+        print(f"{name:20} {shown:>6}" + (f"   baseline {base:.2f}" if base is not None else ""))
+    print(f"report written to {args.out}/report.md")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Local, cited question answering over news articles.")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -131,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive multi-turn chat")
     _add_query_options(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="run a question file and write report.json, report.md and plots")
+    p.add_argument("questions", nargs="?", type=Path)
+    p.add_argument("--out", type=Path, default=Path("eval/out"), help="report directory (default eval/out)")
+    p.add_argument("--baseline", action="store_true", help="also run the naive llama-index pipeline on the same questions")
+    p.add_argument("-k", type=int, default=None, help="k for hit@k / recall@k (default: top_k)")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="print metric deltas between two report.json files")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("info", help="index statistics and models in use")
     p.set_defaults(func=cmd_info)

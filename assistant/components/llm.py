@@ -123,4 +123,6 @@ def build_generator(settings: Settings) -> Generator:
     except Exception as exc:
         raise LLMUnavailable(f"cannot load the GGUF model {path}: {exc}", hint="check the file or pick another model") from exc
     llm.messages_to_prompt = _gguf_chat_formatter(llm._model)
+    # Plain completions (llama-index's default QA path) go through the same template as a user turn.
+    llm.completion_to_prompt = lambda text: llm.messages_to_prompt([ChatMessage(role="user", content=text)])
     return Generator(llm, f"llamacpp:{settings.llm_model if settings.llm_model in str(path) else path.name}", serialize=True)
