@@ -30,10 +30,9 @@ def main() -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from assistant.ui import build_ui
+    from assistant.ui import launch
 
-    demo = build_ui(assistant)
-    demo.queue(default_concurrency_limit=4).launch(server_name=settings.ui_host, server_port=settings.ui_port)
+    launch(assistant)
     return 0
 
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # --- UI ---------------------------------------------------------------
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
+    ui_user: str | None = Field(None, description="With ui_password: require this login for the web app.")
+    ui_password: SecretStr | None = None
+    max_upload_mb: int = Field(20, ge=1, description="Largest file accepted by the web app's upload.")
 
     @field_validator("collection")
     @classmethod
