@@ -16,7 +16,7 @@ from pathlib import Path
 
 from llama_index.core.llms import ChatMessage
 
-from .citations import verify
+from .citations import MARKER, verify
 from .errors import AssistantError, InvalidQuestion
 from .language import answer_language
 from .prompts import Prompts
@@ -46,6 +46,11 @@ _REFUSAL = re.compile(
     r"je ne (?:sais|peux|trouve) pas|aucune information|il n'y a pas d'information)",
     re.IGNORECASE,
 )
+def _has_words(text: str) -> bool:
+    """False for an answer made only of citation markers ("[3]", "[2][3].")."""
+    return any(c.isalnum() for c in MARKER.sub("", text))
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -270,23 +275,15 @@ class Assistant:
         messages = self._messages(standalone, outcome.passages, lang)
         generator = self.generator
         base["models"]["llm"] = generator.name
-        pieces: list[str] = []
-        held = ""  # text withheld while it could still be the abstention marker
-        released = False
-        for delta in generator.stream(messages):
-            if timings.first_token is None:
-                timings.first_token = round(time.perf_counter() - t0, 4)
-            pieces.append(delta)
-            if released:
-                yield TokenEvent(text=delta)
-                continue
-            held += delta
-            probe = held.lstrip()
-            if ABSTAIN_MARKER.startswith(probe) or probe.startswith(ABSTAIN_MARKER):
-                continue
-            released = True
-            yield TokenEvent(text=held)
-        raw = "".join(pieces).strip()
+        raw = yield from self._generate(generator, messages, timings, t0)
+        if raw and not _has_words(raw):
+            # The model pointed at a passage ("[3]") without answering: ask once more for a sentence.
+            retry = messages + [
+                ChatMessage(role="assistant", content=raw),
+                ChatMessage(role="user", content=self.prompts.get("retry", lang).strip()),
+            ]
+            yield TokenEvent(text="\n")
+            raw = yield from self._generate(generator, retry, timings, t0)
 
         if not raw or _REFUSAL.match(raw) or ABSTAIN_MARKER in raw:
             timings.total = round(time.perf_counter() - t0, 4)
@@ -316,6 +313,30 @@ class Assistant:
                 timings=timings,
             )
         )
+
+    def _generate(self, generator, messages, timings: Timings, t0: float):
+        """Stream one generation as TokenEvents; returns the full text.
+
+        Text that could still become the abstention marker is held back, so
+        "NOT_FOUND" never flashes on screen before the localised message.
+        """
+        pieces: list[str] = []
+        held = ""
+        released = False
+        for delta in generator.stream(messages):
+            if timings.first_token is None:
+                timings.first_token = round(time.perf_counter() - t0, 4)
+            pieces.append(delta)
+            if released:
+                yield TokenEvent(text=delta)
+                continue
+            held += delta
+            probe = held.lstrip()
+            if ABSTAIN_MARKER.startswith(probe) or probe.startswith(ABSTAIN_MARKER):
+                continue
+            released = True
+            yield TokenEvent(text=held)
+        return "".join(pieces).strip()
 
     def _llm_name(self) -> str:
         s = self.settings

@@ -105,3 +105,10 @@ def test_settings_from_toml_and_env(tmp_path, monkeypatch):
     s = make_settings(tmp_path)
     assert s.llm_backend == "ollama"
     assert s.top_k == 3  # environment beats the file
+
+
+def test_marker_only_answers_are_detected():
+    from assistant.service import _has_words
+
+    assert not _has_words("[3]") and not _has_words("[2][3].") and not _has_words(" [1, 2] ")
+    assert _has_words("2 [1]") and _has_words("Moscou.")
