@@ -30,9 +30,9 @@ def main() -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from assistant.ui import launch
+    from assistant.server import serve
 
-    launch(assistant)
+    serve(assistant)  # web UI and HTTP API on one port (API docs at /docs)
     return 0
 
 

@@ -137,6 +137,13 @@ def cmd_eval(assistant, args) -> int:
     return 0
 
 
+def cmd_serve(assistant, args) -> int:
+    from .server import serve
+
+    serve(assistant, host=args.host, port=args.port, with_ui=not args.no_ui)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Local, cited question answering over news articles.")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -166,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="k for hit@k / recall@k (default: top_k)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="print metric deltas between two report.json files")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (and the web UI unless --no-ui)")
+    p.add_argument("--host", default=None, help="default: ui_host setting (127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="default: ui_port setting (7860)")
+    p.add_argument("--no-ui", action="store_true", help="API only (headless)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("info", help="index statistics and models in use")
     p.set_defaults(func=cmd_info)

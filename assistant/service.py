@@ -17,7 +17,7 @@ from pathlib import Path
 from llama_index.core.llms import ChatMessage
 
 from .citations import MARKER, verify
-from .errors import AssistantError, InvalidQuestion
+from .errors import AssistantError, InvalidQuestion, LLMUnavailable
 from .language import answer_language
 from .prompts import Prompts
 from .schemas import (
@@ -52,6 +52,18 @@ def _has_words(text: str) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def safe_filename(name: str) -> str | None:
+    """The base name of an uploaded file, or None when it tries to leave its folder or is not a name."""
+    if not isinstance(name, str):
+        return None
+    base = name.replace("\\", "/").split("/")[-1].strip()
+    if not base or base in {".", ".."} or base.startswith(".") or "\x00" in base or len(base) > 200:
+        return None
+    if base != name.strip() and (".." in name or name.startswith("/")):
+        return None  # path traversal attempt: refuse rather than silently rename
+    return base
 
 
 def clean_question(question: object, limit: int) -> str:
@@ -142,11 +154,59 @@ class Assistant:
             )
         return report
 
+    def add_files(self, files: Sequence[tuple[str, bytes]], *, on_progress=None) -> IngestReport:
+        """Keep uploaded files in ``uploads_dir`` and index them (UI and HTTP API share this).
+
+        Each file is checked in a staging folder first, so a rejected upload
+        leaves nothing behind, and accepted ones live on disk where a later
+        ``ingest --prune`` will not mistake them for deleted files.
+        """
+        from .ingest.loaders import SUPPORTED_SUFFIXES, load_file
+        from .schemas import SkippedFile
+
+        uploads = self.settings.uploads_dir
+        staging = uploads / ".staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        rejected: list[SkippedFile] = []
+        accepted: list[Path] = []
+        for raw_name, data in files:
+            name = safe_filename(raw_name)
+            if name is None:
+                rejected.append(SkippedFile(path=str(raw_name)[:200], reason="invalid file name"))
+                continue
+            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                rejected.append(SkippedFile(path=name, reason=f"unsupported file type '{Path(name).suffix or '(none)'}'"))
+                continue
+            if len(data) > limit:
+                rejected.append(SkippedFile(path=name, reason=f"file too large ({len(data):,} bytes > {limit:,})"))
+                continue
+            staged = staging / name
+            staged.write_bytes(data)
+            problems: list[SkippedFile] = []
+            articles = load_file(staged, problems)
+            if not articles:
+                staged.unlink(missing_ok=True)
+                rejected.extend(SkippedFile(path=p.path.replace(str(staging) + "/", ""), reason=p.reason) for p in problems)
+                continue
+            target = uploads / name
+            staged.replace(target)
+            accepted.append(target)
+        report = self.ingest(accepted, progress=False, on_progress=on_progress) if accepted else IngestReport()
+        report.skipped = rejected + report.skipped
+        return report
+
     def delete_document(self, doc_id: str) -> bool:
+        """Remove a document from the index, and its uploaded file if it came from an upload."""
         with self._lock:
-            if self.store.doc_record(doc_id) is None:
+            record = self.store.doc_record(doc_id)
+            if record is None:
                 return False
             self.store.delete_doc(doc_id)
+            source = Path(record.get("source") or "")
+            uploads = self.settings.uploads_dir.resolve()
+            if source.is_file() and uploads in source.resolve().parents and source.suffix.lower() != ".jsonl":
+                source.unlink()
             return True
 
     def documents(self) -> list[DocumentInfo]:
@@ -192,6 +252,41 @@ class Assistant:
         except AssistantError as exc:
             data["index_error"] = str(exc)
         return data
+
+    def health(self) -> dict:
+        """Reachability of index, embedder and LLM, without loading the LLM if it is not loaded yet."""
+        from .components.model_files import resolve_gguf
+
+        def check(fn) -> dict:
+            try:
+                return {"ok": True, **(fn() or {})}
+            except AssistantError as exc:
+                return {"ok": False, "error": exc.to_dict()}
+            except Exception as exc:  # noqa: BLE001 - health reports, it does not raise
+                return {"ok": False, "error": {"code": "unavailable", "message": str(exc)[:300]}}
+
+        def llm() -> dict:
+            s = self.settings
+            if s.llm_backend == "ollama":
+                import httpx
+
+                try:
+                    tags = httpx.get(s.ollama_host.rstrip("/") + "/api/tags", timeout=3).json()
+                except httpx.HTTPError as exc:
+                    raise LLMUnavailable(f"cannot reach Ollama at {s.ollama_host}: {exc}") from exc
+                names = {m.get("name") for m in tags.get("models", [])} | {m.get("model") for m in tags.get("models", [])}
+                if s.ollama_model not in names and f"{s.ollama_model}:latest" not in names:
+                    raise LLMUnavailable(f"Ollama has no model '{s.ollama_model}'", hint=f"ollama pull {s.ollama_model}")
+                return {"model": f"ollama:{s.ollama_model}"}
+            path = resolve_gguf(s.llm_model, s.model_cache_dir)
+            return {"model": f"llamacpp:{s.llm_model}", "file": str(path), "loaded": self._generator is not None}
+
+        parts = {
+            "index": check(lambda: {"documents": len(self.store.doc_records()), "passages": self.store.count()}),
+            "embedder": check(lambda: {"model": self.embed_model.model_name, "dim": len(self.embed_model.get_query_embedding("ping"))}),
+            "llm": check(llm),
+        }
+        return {"status": "ok" if all(p["ok"] for p in parts.values()) else "degraded", **parts}
 
     # --- asking ----------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Turn | dict] | None = None, filters: Filters | None = None, top_k: int | None = None) -> AskResult:

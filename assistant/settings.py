@@ -89,7 +89,12 @@ class Settings(BaseSettings):
     ui_port: int = 7860
     ui_user: str | None = Field(None, description="With ui_password: require this login for the web app.")
     ui_password: SecretStr | None = None
-    max_upload_mb: int = Field(20, ge=1, description="Largest file accepted by the web app's upload.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest file accepted by the web app and the HTTP API.")
+    uploads_dir: Path = Field(PROJECT_ROOT / "uploads", description="Where uploaded articles are kept (so --prune keeps them).")
+
+    # --- HTTP API -----------------------------------------------------------
+    api_keys: list[str] = Field(default_factory=list, description="Bearer keys; required when serving on a non-loopback address.")
+    max_request_kb: int = Field(256, ge=1, description="Largest JSON request body (uploads use max_upload_mb).")
 
     @field_validator("collection")
     @classmethod

@@ -222,7 +222,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             paths = [Path(f if isinstance(f, str) else f.name) for f in files]
             progress(0, desc="Reading files")
             try:
-                report = assistant.ingest(paths, progress=False, on_progress=lambda done, total: progress(done / max(total, 1), desc=f"Embedding passages {done}/{total}"))
+                uploads = [(p.name, p.read_bytes()) for p in paths]
+                report = assistant.add_files(uploads, on_progress=lambda done, total: progress(done / max(total, 1), desc=f"Embedding passages {done}/{total}"))
             except Exception as exc:  # noqa: BLE001
                 return friendly_error(exc), gr.update(), gr.update()
             lines = [f"**Added** {len(report.added)} · **updated** {len(report.updated)} · **unchanged** {len(report.unchanged)} · **rejected** {len(report.skipped)}"]
