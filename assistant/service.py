@@ -31,6 +31,7 @@ from .schemas import (
     TokenEvent,
     Turn,
 )
+from .safety import neutralise
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,8 @@ class Assistant:
         blocks = []
         for n, p in enumerate(passages, start=1):
             heading = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
-            blocks.append(self.prompts.render("passage", None, number=str(n), heading=heading, text=p.text))
+            # The model reads passages with planted instructions cut out (assistant/safety.py).
+            blocks.append(self.prompts.render("passage", None, number=str(n), heading=heading, text=neutralise(p.text)))
         user = self.prompts.render("question", lang, passages="\n\n".join(blocks), question=question)
         return [
             ChatMessage(role="system", content=self.prompts.get("system", lang).strip()),
@@ -353,7 +355,7 @@ class Assistant:
         retriever = self.retriever  # opens the index: raises IndexMissing etc. before any LLM work
         standalone = self.condense(question, turns, lang) if turns else question
         t_retr = time.perf_counter()
-        outcome = retriever.retrieve(standalone, k, filters, lang)
+        outcome = self._retrieve(retriever, standalone, k, filters, lang)
         timings = Timings(retrieval=round(time.perf_counter() - t_retr, 4))
         base = dict(
             question=question,
@@ -408,6 +410,18 @@ class Assistant:
                 timings=timings,
             )
         )
+
+    def _retrieve(self, retriever, question: str, k: int, filters: Filters | None, lang: str):
+        """Retrieval with store failures (a Chroma server going away) turned into a clear error."""
+        try:
+            return retriever.retrieve(question, k, filters, lang)
+        except AssistantError:
+            raise
+        except Exception as exc:
+            from .errors import StoreUnavailable
+
+            where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host else f"the index at {self.settings.index_dir}"
+            raise StoreUnavailable(f"cannot read {where}: {str(exc)[:200]}", hint="check that the Chroma server is running, then retry") from exc
 
     def _generate(self, generator, messages, timings: Timings, t0: float):
         """Stream one generation as TokenEvents; returns the full text.

@@ -80,19 +80,39 @@ def fresh_assistant(tmp_path, shared_embed) -> Assistant:
     return assistant
 
 
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """A real `chroma run` server on loopback; waits for its heartbeat."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc=proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def start_ollama_standin(port: int, *extra: str) -> subprocess.Popen:
+    """tests/ollama_standin.py (Ollama's HTTP API answered by a real llama.cpp model)."""
+    from assistant.components.model_files import resolve_gguf
+
+    gguf = resolve_gguf(SMALL_LLM, Settings().model_cache_dir)
+    script = Path(__file__).resolve().parent / "ollama_standin.py"
+    proc = subprocess.Popen([sys.executable, str(script), "--model", str(gguf), "--name", "qwen-test", "--port", str(port), *extra])
+    wait_http(f"http://127.0.0.1:{port}/api/version", proc=proc, timeout=120)
+    return proc
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
-    """A real `chroma run` server on a free loopback port."""
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     try:
-        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc=proc)
         yield {"host": "127.0.0.1", "port": port, "proc": proc}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

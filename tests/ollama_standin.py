@@ -25,6 +25,9 @@ def main() -> None:
     parser.add_argument("--name", default="standin")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=2)
+    # Fault injection (tests only): after N streamed chunks, stop sending without closing,
+    # like a server that hangs mid-generation.
+    parser.add_argument("--stall-after", type=int, default=None)
     args = parser.parse_args()
 
     from llama_cpp import Llama
@@ -93,9 +96,13 @@ def main() -> None:
                     self.wfile.write(f"{len(line):X}\r\n".encode() + line + b"\r\n")
                     self.wfile.flush()
 
+                sent = 0
                 for chunk in llama.create_chat_completion(stream=True, **kwargs):
                     delta = chunk["choices"][0]["delta"].get("content")
+                    if delta and args.stall_after is not None and sent >= args.stall_after:
+                        time.sleep(3600)
                     if delta:
+                        sent += 1
                         send({"model": args.name, "created_at": now(), "message": {"role": "assistant", "content": delta}, "done": False})
                 send({"model": args.name, "created_at": now(), "message": {"role": "assistant", "content": ""}, "done": True,
                       "done_reason": "stop", "total_duration": int((time.time() - started) * 1e9)})

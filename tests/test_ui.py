@@ -6,8 +6,6 @@ Screenshots of each state go to artifacts/screenshots/ (kept by CI as test artif
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from pathlib import Path
 
 import httpx

@@ -56,7 +56,7 @@ def render_markdown(report: dict) -> str:
         "",
         f"- questions: `{report['questions_file']}` ({s['ours']['overall']['questions']} questions, k = {report['k']})",
         f"- created: {report['created']}",
-        f"- configuration: " + ", ".join(f"{k} = `{v}`" for k, v in report["config"].items()),
+        "- configuration: " + ", ".join(f"{k} = `{v}`" for k, v in report["config"].items()),
         "",
         "## Summary",
         "",

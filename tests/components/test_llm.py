@@ -1,9 +1,5 @@
 """LLM backends: Ollama over real HTTP (to a stand-in process running a real model), and failures."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from llama_index.core.llms import ChatMessage
 
@@ -12,22 +8,17 @@ from assistant.components.llm import build_generator
 from assistant.components.model_files import SHIPPED_MODELS, resolve_gguf
 from assistant.errors import LLMUnavailable, ModelNotInstalled
 from assistant.settings import Settings
-from tests.conftest import SMALL_LLM, free_port, make_settings, wait_http
-
-STANDIN = Path(__file__).resolve().parent.parent / "ollama_standin.py"
+from tests.conftest import SMALL_LLM, free_port, start_ollama_standin, stop
 
 
 @pytest.fixture(scope="module")
 def ollama_server():
-    gguf = resolve_gguf(SMALL_LLM, Settings().model_cache_dir)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(STANDIN), "--model", str(gguf), "--name", "qwen-test", "--port", str(port)])
+    proc = start_ollama_standin(port)
     try:
-        wait_http(f"http://127.0.0.1:{port}/api/version", proc=proc, timeout=120)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def test_ollama_backend_streams_and_completes(ollama_server):
