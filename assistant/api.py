@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from .errors import AssistantError
-from .schemas import AskResult, DocumentInfo, Filters, IngestReport, ResultEvent, TokenEvent, Turn
+from .schemas import AskResult, DocumentInfo, Filters, IngestReport, ResultEvent, TokenEvent, Turn, content_text
 from .service import Assistant
 
 log = logging.getLogger(__name__)
@@ -86,14 +86,6 @@ def check_exposure(host: str, api_keys: list[str]) -> None:
     """Refuse to serve an exposed address without keys."""
     if not is_loopback(host) and not api_keys:
         raise SystemExit(f"refusing to serve on {host} without API keys: set ASSISTANT_API_KEYS='[\"a-long-secret\"]'")
-
-
-def _content_text(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # OpenAI content parts
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
 
 
 def _sse(event: str, data: dict) -> str:
@@ -180,8 +172,8 @@ def create_api(assistant: Assistant, app: FastAPI | None = None) -> FastAPI:
         turns = [m for m in req.messages if m.role in ("user", "assistant")]
         if not turns or turns[-1].role != "user":
             return error_response(422, "invalid_request", "the last message must come from the user")
-        question = _content_text(turns[-1].content)
-        history = [Turn(role=m.role, content=_content_text(m.content)) for m in turns[:-1]]
+        question = content_text(turns[-1].content)
+        history = [Turn(role=m.role, content=content_text(m.content)) for m in turns[:-1]]
         events = await run_in_threadpool(_events, question, history, req.filters, req.top_k)
         model = req.model or assistant.settings.llm_model
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"

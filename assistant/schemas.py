@@ -57,6 +57,16 @@ class Timings(BaseModel):
     total: float = 0.0
 
 
+def content_text(content) -> str:
+    """Text of a chat message whose content is a string or a list of parts
+    (Gradio 6 and OpenAI both send ``[{"type": "text", "text": ...}]``)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type", "text") == "text")
+    return ""
+
+
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str

@@ -17,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from .errors import AssistantError
-from .schemas import AskResult, Filters, ResultEvent, TokenEvent, Turn
+from .schemas import AskResult, Filters, ResultEvent, TokenEvent, Turn, content_text
 from .service import Assistant
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,9 @@ a.cite { text-decoration: none; font-weight: 600; }
 _CITE = re.compile(r"\[(\d+)\]")
 
 
-def _text(content) -> str:
-    """Gradio 6 returns message content as a string or a list of {type, text} parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
+def _plain(markup: str) -> str:
+    """A chat bubble back to text (our bubbles carry citation anchors and escaping)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
 
 
 def answer_html(result: AskResult) -> str:
@@ -189,7 +185,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         def respond(question, messages, outlet_values, d_from, d_to, k):
             messages = list(messages or [])
             question = (question or "").strip()
-            history = [Turn(role=m["role"], content=_text(m["content"])) for m in messages if m.get("role") in ("user", "assistant")]
+            history = [Turn(role=m["role"], content=_plain(content_text(m["content"]))) for m in messages if m.get("role") in ("user", "assistant")]
             filters = Filters(outlets=outlet_values or None, date_from=(d_from or "").strip() or None, date_to=(d_to or "").strip() or None)
             messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
             try:

@@ -2,7 +2,7 @@
 
 Loopback only; every loop is bounded in count and time. Each test adds its
 figures to a tally written to artifacts/reliability.json at the end, which
-docs/reliability.md quotes (`python benchmarks/reliability_report.py`).
+docs/reliability.md quotes (`python -m pytest tests/reliability`).
 """
 
 from __future__ import annotations
