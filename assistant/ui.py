@@ -231,15 +231,3 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
         add.click(add_files, [upload], [upload_report, library, outlets])
     return demo
-
-
-def launch(assistant: Assistant, **kwargs):
-    """Launch with the page script/CSS, the queue, and optional login from settings."""
-    s = assistant.settings
-    auth = (s.ui_user, s.ui_password.get_secret_value()) if s.ui_user and s.ui_password else None
-    demo = build_ui(assistant)
-    demo.queue(default_concurrency_limit=4)
-    options = dict(server_name=s.ui_host, server_port=s.ui_port, head=HEAD, css=CSS, auth=auth, max_file_size=f"{s.max_upload_mb}mb")
-    options.update(kwargs)
-    demo.launch(**options)
-    return demo

@@ -13,7 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from assistant import Assistant
-from assistant.ui import EXAMPLES, launch
+from assistant.server import BackgroundServer, build_app
+from assistant.ui import EXAMPLES
 from tests.conftest import CORPUS, ROOT, free_port, make_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -32,10 +33,19 @@ def ui_assistant(tmp_path_factory, shared_embed):
     return assistant
 
 
-def _serve(assistant, **extra):
-    port = free_port()
-    demo = launch(assistant, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **extra)
-    return demo, f"http://127.0.0.1:{port}/"
+class _Served:
+    """The production app (API + UI mounted, as `python app.py` serves it) on a loopback port."""
+
+    def __init__(self, assistant):
+        self.server = BackgroundServer(build_app(assistant, with_ui=True), "127.0.0.1", free_port()).start()
+
+    def close(self):
+        self.server.stop()
+
+
+def _serve(assistant):
+    served = _Served(assistant)
+    return served, served.server.url + "/"
 
 
 @pytest.fixture(scope="module")
