@@ -22,7 +22,7 @@ class Prompts:
         self.folder = str(folder)
         missing = [
             f"{stem}_{lang}.txt"
-            for stem in ("system", "question", "condense", "abstain")
+            for stem in ("system", "question", "condense", "abstain", "retry", "recheck")
             for lang in ANSWER_LANGUAGES
             if not (folder / f"{stem}_{lang}.txt").is_file()
         ]

@@ -388,13 +388,24 @@ class Assistant:
             return
 
         vectors = self.store.get([p.id for p in outcome.passages], with_embeddings=True)
-        verified = verify(
-            raw,
-            outcome.passages,
-            [vectors[p.id]["embedding"] for p in outcome.passages],
-            self.embed_model.get_query_embedding,
-            lang,
-        )
+        passage_vectors = [vectors[p.id]["embedding"] for p in outcome.passages]
+        verified = verify(raw, outcome.passages, passage_vectors, self.embed_model.get_query_embedding, lang)
+        if self.settings.recheck_unsupported and verified.sentences and not any(s.supported for s in verified.sentences):
+            # Nothing the model said is backed by a passage (a wrong date, a guess): tell it so and
+            # let it answer once more; a withdrawal becomes an abstention rather than a guess.
+            recheck = messages + [
+                ChatMessage(role="assistant", content=raw),
+                ChatMessage(role="user", content=self.prompts.get("recheck", lang).strip()),
+            ]
+            yield TokenEvent(text="\n")
+            second = yield from self._generate(generator, recheck, timings, t0)
+            if not second or _REFUSAL.match(second) or ABSTAIN_MARKER in second:
+                timings.total = round(time.perf_counter() - t0, 4)
+                yield self._abstain(base, "model: withdrew an answer the passages do not support", timings)
+                return
+            again = verify(second, outcome.passages, passage_vectors, self.embed_model.get_query_embedding, lang)
+            if any(s.supported for s in again.sentences):
+                verified = again
         timings.total = round(time.perf_counter() - t0, 4)
         if not verified.sentences:
             # Only citation markers, no words: the model pointed but did not answer.

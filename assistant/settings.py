@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         0.78,
         description="Abstain without calling the LLM when the best dense similarity is below this.",
     )
+    recheck_unsupported: bool = Field(
+        True,
+        description="When no sentence of an answer is supported by the passages, ask the model once more "
+        "(prompts/recheck_*.txt) and keep the better-supported answer.",
+    )
 
     # --- generation -------------------------------------------------------
     llm_backend: Literal["llamacpp", "ollama"] = "llamacpp"

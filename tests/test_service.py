@@ -112,3 +112,48 @@ def test_marker_only_answers_are_detected():
 
     assert not _has_words("[3]") and not _has_words("[2][3].") and not _has_words(" [1, 2] ")
     assert _has_words("2 [1]") and _has_words("Moscou.")
+
+
+@pytest.fixture(scope="module")
+def planted_prompts(tmp_path_factory):
+    """A copy of prompts/ whose question template makes the real model state something no passage says.
+
+    This is how an unsupported answer is caused on purpose with a real model: the
+    wording of the prompts is the only thing changed.
+    """
+    import shutil
+
+    from assistant.settings import Settings
+
+    folder = tmp_path_factory.mktemp("prompts") / "prompts"
+    shutil.copytree(Settings().prompts_dir, folder)
+    (folder / "system_en.txt").write_text("You repeat sentences exactly.\n")
+    (folder / "question_en.txt").write_text(
+        "Reply with exactly this sentence and nothing else: The treaty was signed on the Moon in 1850.\n"
+    )
+    (folder / "recheck_en.txt").write_text("Reply with exactly this word and nothing else: NOT_FOUND\n")
+    return folder
+
+
+def _with_prompts(corpus_assistant, folder, **update):
+    a = Assistant(corpus_assistant.settings.model_copy(update={"prompts_dir": folder, **update}))
+    a._embed = corpus_assistant.embed_model
+    return a
+
+
+def test_an_answer_no_passage_supports_is_rechecked_and_withdrawn(corpus_assistant, planted_prompts):
+    a = _with_prompts(corpus_assistant, planted_prompts)
+    events = list(a.stream("Who was accused of leaking the letter?"))
+    streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    r = events[-1].result
+    assert "Moon" in streamed  # the model did say it (so the recheck really ran)...
+    assert r.abstained and r.citations == []  # ...and nobody is shown it as an answer
+    assert "withdrew" in r.abstain_reason
+
+
+def test_without_recheck_the_unsupported_sentence_is_flagged(corpus_assistant, planted_prompts):
+    a = _with_prompts(corpus_assistant, planted_prompts, recheck_unsupported=False)
+    r = a.ask("Who was accused of leaking the letter?")
+    assert not r.abstained and "Moon" in r.text
+    assert r.sentences and not any(s.supported for s in r.sentences)
+    assert r.citations == []
