@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ from .schemas import Filters, RetrievedPassage
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+# How stale the BM25 index may be with respect to writes made by *another* process.
+FULL_CHECK_SECONDS = 10.0
 CROSS_LINGUAL_BM25_WEIGHT = 0.25
 _STEMMERS = {"fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian"}
 _STOPWORDS = {"fr": "fr", "en": "en", "de": "de", "es": "es", "it": "it"}
@@ -84,6 +87,8 @@ class LexicalIndex:
         self.lang = lang
         self._lock = threading.Lock()
         self._signature: tuple | None = None
+        self._writes = -1
+        self._checked = 0.0
         self._retriever = None
         self._ids: list[str] = []
         self._metas: list[dict[str, Any]] = []
@@ -102,8 +107,16 @@ class LexicalIndex:
         import bm25s
 
         with self._lock:
-            # Document records carry content hashes: cheap to read, and they
-            # change whenever any passage does (even when the count does not).
+            # Writes from this process bump store.writes, so between them one
+            # integer comparison suffices; a full check (which reads every
+            # document record) still runs every FULL_CHECK_SECONDS to notice
+            # writes by another process sharing a Chroma server.
+            writes, now = self.store.writes, time.monotonic()
+            if self._signature is not None and writes == self._writes and now - self._checked < FULL_CHECK_SECONDS:
+                return
+            self._writes, self._checked = writes, now
+            # Document records carry content hashes: they change whenever any
+            # passage does (even when the count does not).
             records = self.store.doc_records()
             signature = (self.store.count(), hash(tuple(sorted((k, v.get("hash")) for k, v in records.items()))))
             if signature == self._signature:

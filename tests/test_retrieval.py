@@ -52,3 +52,53 @@ def test_fusion_modes_all_rank_the_answer_first(corpus_assistant):
         r = HybridRetriever(corpus_assistant.store, corpus_assistant.embed_model, candidates=20, fusion=fusion)
         out = r.retrieve("Comment Sergueï Choïgou a-t-il qualifié les activités russes en Syrie ?", 3, None, "fr")
         assert out.passages[0].doc_id == "004_d9708b5f1dfb3cd5.txt", fusion
+
+
+def _article(folder, name, word):
+    path = folder / name
+    path.write_text(f"Un article de test sur {word}\n\nLe ministre a parlé de {word} pendant la conférence de presse à Genève.\n")
+    return path
+
+
+def test_bm25_sees_this_process_writes_at_once_without_rereading_records(fresh_assistant, tmp_path):
+    a = fresh_assistant
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    a.ingest([_article(docs, "a.txt", "Zorglubovitch")], progress=False)
+    lexical = a.retriever.lexical
+    assert lexical.search("Zorglubovitch", 3)
+    reads = []
+    real = a.store.doc_records
+    a.store.doc_records = lambda: reads.append(1) or real()  # a spy on the real method
+    for _ in range(5):
+        assert lexical.search("Zorglubovitch", 3)
+    assert reads == [], "no write happened: the freshness check must not read every record"
+    a.ingest([_article(docs, "b.txt", "Quetzalcoatlov")], progress=False)
+    assert lexical.search("Quetzalcoatlov", 3), "a write through this process is seen by the next query"
+
+
+def test_bm25_sees_another_process_writes_after_the_full_check(chroma_server, tmp_path, shared_embed, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from assistant import Assistant
+    from assistant import retrieval
+    from tests.conftest import make_settings
+
+    monkeypatch.setattr(retrieval, "FULL_CHECK_SECONDS", 1.0)
+    settings = make_settings(tmp_path, chroma_host=chroma_server["host"], chroma_port=chroma_server["port"], collection="lexical-test")
+    a = Assistant(settings)
+    a._embed = shared_embed
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    a.ingest([_article(docs, "a.txt", "Zorglubovitch")], progress=False)
+    assert a.retriever.lexical.search("Zorglubovitch", 3)
+    env = {**os.environ, "ASSISTANT_CHROMA_HOST": chroma_server["host"], "ASSISTANT_CHROMA_PORT": str(chroma_server["port"]),
+           "ASSISTANT_COLLECTION": "lexical-test"}
+    other = _article(docs, "b.txt", "Quetzalcoatlov")
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(other)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    time.sleep(1.1)
+    assert a.retriever.lexical.search("Quetzalcoatlov", 3), "another process's write is seen after FULL_CHECK_SECONDS"
