@@ -89,9 +89,10 @@ class LexicalIndex:
         self._signature: tuple | None = None
         self._writes = -1
         self._checked = 0.0
-        self._retriever = None
-        self._ids: list[str] = []
-        self._metas: list[dict[str, Any]] = []
+        self._background: threading.Thread | None = None
+        # (bm25 retriever or None, passage ids, metadatas): swapped as one object so a
+        # search running during a rebuild never pairs new ids with an old index.
+        self._state: tuple[Any, list[str], list[dict[str, Any]]] = (None, [], [])
 
     def _stemmer(self):
         import Stemmer
@@ -104,44 +105,70 @@ class LexicalIndex:
         return bm25s.tokenize(texts, stopwords=_STOPWORDS.get(self.lang, "fr"), stemmer=self._stemmer(), show_progress=False)
 
     def refresh(self) -> None:
+        """Make the next search see the store's current content.
+
+        Writes from this process bump ``store.writes``, so between them one
+        integer comparison suffices and such writes are seen by the very next
+        query. Writes by another process sharing a Chroma server cannot be
+        seen that way: every FULL_CHECK_SECONDS a background thread compares
+        the document records' hashes (~0.5 s at 100k passages, so never on
+        the query path) and rebuilds if they changed.
+        """
+        if self._signature is not None and self.store.writes == self._writes:
+            if time.monotonic() - self._checked >= FULL_CHECK_SECONDS:
+                self._check_in_background()
+            return
+        self._check()
+
+    def _check_in_background(self) -> None:
+        with self._lock:
+            if self._background is not None and self._background.is_alive():
+                return
+            self._checked = time.monotonic()  # one check per period, however many queries arrive
+
+            def run() -> None:
+                try:
+                    self._check(force=True)
+                except Exception as exc:  # the store may be down; the next period tries again
+                    log.warning("BM25 freshness check failed: %s", exc)
+
+            self._background = threading.Thread(target=run, name="bm25-freshness", daemon=True)
+            self._background.start()
+
+    def _check(self, force: bool = False) -> None:
         import bm25s
 
         with self._lock:
-            # Writes from this process bump store.writes, so between them one
-            # integer comparison suffices; a full check (which reads every
-            # document record) still runs every FULL_CHECK_SECONDS to notice
-            # writes by another process sharing a Chroma server.
-            writes, now = self.store.writes, time.monotonic()
-            if self._signature is not None and writes == self._writes and now - self._checked < FULL_CHECK_SECONDS:
-                return
-            self._writes, self._checked = writes, now
+            writes = self.store.writes
+            if not force and self._signature is not None and writes == self._writes:
+                return  # another thread rebuilt while this one waited for the lock
             # Document records carry content hashes: they change whenever any
             # passage does (even when the count does not).
             records = self.store.doc_records()
             signature = (self.store.count(), hash(tuple(sorted((k, v.get("hash")) for k, v in records.items()))))
+            self._writes, self._checked = writes, time.monotonic()
             if signature == self._signature:
                 return
             ids, texts, metas = self.store.all_passages()
-            self._ids, self._metas = ids, metas
+            retriever = None
             if texts:
                 retriever = bm25s.BM25()
                 retriever.index(self._tokenize(texts), show_progress=False)
-                self._retriever = retriever
-            else:
-                self._retriever = None
+            self._state = (retriever, ids, metas)
             self._signature = signature
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         self.refresh()
-        if self._retriever is None or not self._ids:
+        bm25, ids, metas = self._state
+        if bm25 is None or not ids:
             return []
         tokens = self._tokenize([query])
         if not tokens.vocab:
             return []
         # Filter after scoring: ask for more when filtering so k survive.
-        want = len(self._ids) if (filters and not filters.is_empty()) else min(k, len(self._ids))
+        want = len(ids) if (filters and not filters.is_empty()) else min(k, len(ids))
         try:
-            docs, scores = self._retriever.retrieve(tokens, k=want, show_progress=False)
+            docs, scores = bm25.retrieve(tokens, k=want, show_progress=False)
         except Exception as exc:  # a query made only of unknown tokens
             log.debug("bm25 retrieve failed: %s", exc)
             return []
@@ -149,9 +176,9 @@ class LexicalIndex:
         for idx, score in zip(docs[0], scores[0]):
             if score <= 0:
                 continue
-            if not matches(self._metas[int(idx)], filters):
+            if not matches(metas[int(idx)], filters):
                 continue
-            out.append((self._ids[int(idx)], float(score)))
+            out.append((ids[int(idx)], float(score)))
             if len(out) >= k:
                 break
         return out
