@@ -1,8 +1,8 @@
 """Chroma, embedded or client/server, behind llama-index's ChromaVectorStore.
 
-Two collections live side by side: ``<name>`` holds passages (text, vector,
-metadata) and ``<name>-docs`` holds one record per article (content hash,
-title, outlet, date, passage count). The document records make ingestion
+Three collections live side by side: ``<name>`` holds passages (text, vector,
+metadata), ``<name>-docs`` holds one record per article (content hash,
+title, outlet, date, passage count) and ``<name>-meta`` a write token. The document records make ingestion
 incremental without scanning every passage, and they live in Chroma itself so
 the server mode needs no second storage. The passages collection's metadata
 records which embedding model built it: vectors from two models are not
@@ -12,7 +12,7 @@ comparable, so a mismatch must stop queries rather than return nonsense.
 from __future__ import annotations
 
 import logging
-import threading
+import uuid
 from typing import Any
 
 from ..errors import EmbeddingMismatch, IndexCorrupted, IndexMissing, StoreUnavailable
@@ -22,22 +22,12 @@ log = logging.getLogger(__name__)
 
 DOC_SUFFIX = "-docs"
 
-# Writes made through any Store of this process, per collection. Readers that cache
-# derived data (the BM25 index) compare this number instead of re-reading every
-# document record on each query, which costs ~0.5 s at 100k passages.
-_WRITES: dict[tuple, int] = {}
-_WRITES_LOCK = threading.Lock()
-
-
-def _location(settings: Settings) -> tuple:
-    where = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else (str(settings.index_dir.resolve()),)
-    return (*where, settings.collection)
-
-
-def _wrote(settings: Settings) -> None:
-    key = _location(settings)
-    with _WRITES_LOCK:
-        _WRITES[key] = _WRITES.get(key, 0) + 1
+# A third collection holds one record whose token changes on every write, by any
+# process. Readers that cache derived data (the BM25 index) compare that token
+# (one read by id) instead of re-reading every document record on each query,
+# which costs ~0.7 s at 100k passages.
+META_SUFFIX = "-meta"
+GENERATION_ID = "generation"
 
 
 def _client(settings: Settings, create: bool):
@@ -85,6 +75,8 @@ class Store:
             else:
                 self.passages = self.client.get_collection(name, embedding_function=None)
                 self.docs = self.client.get_collection(name + DOC_SUFFIX, embedding_function=None)
+            # Created on open too: indexes built before it existed gain it on first use.
+            self.meta = self.client.get_or_create_collection(name + META_SUFFIX, embedding_function=None)
         except Exception as exc:
             if not create and ("does not exist" in str(exc).lower() or "not found" in str(exc).lower()):
                 raise IndexMissing(
@@ -104,18 +96,21 @@ class Store:
                 hint="rebuild it with `assistant ingest --rebuild corpus/` or set ASSISTANT_EMBEDDING_BACKEND / ASSISTANT_EMBEDDING_MODEL back",
             )
 
-    @property
-    def writes(self) -> int:
-        """How many writes this process has made to this collection (any Store instance)."""
-        return _WRITES.get(_location(self.settings), 0)
+    def generation(self) -> str:
+        """A token that changes whenever anyone writes to this collection ("" before the first write)."""
+        got = self.meta.get(ids=[GENERATION_ID], include=["metadatas"])
+        return str((got["metadatas"][0] or {}).get("token", "")) if got["ids"] else ""
+
+    def _wrote(self) -> None:
+        """Called after every write, so a reader that sees the new token also sees the data."""
+        self.meta.upsert(ids=[GENERATION_ID], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     # --- reset -------------------------------------------------------------
     @classmethod
     def drop(cls, settings: Settings) -> None:
-        """Delete both collections (used by --rebuild)."""
-        _wrote(settings)
+        """Delete the collections (used by --rebuild)."""
         client = _client(settings, create=True)
-        for name in (settings.collection, settings.collection + DOC_SUFFIX):
+        for name in (settings.collection, settings.collection + DOC_SUFFIX, settings.collection + META_SUFFIX):
             try:
                 client.delete_collection(name)
             except Exception:  # absent already
@@ -134,18 +129,18 @@ class Store:
         """Store the document record; its Chroma "document" is the cleaned article text
         (passage offsets index into it, so a UI can show a passage in context)."""
         clean = {k: v for k, v in metadata.items() if v is not None}
-        _wrote(self.settings)
         # Chroma requires a vector per record; a document record needs none.
         self.docs.upsert(ids=[doc_id], embeddings=[[0.0]], metadatas=[clean], documents=[text])
+        self._wrote()
 
     def article_text(self, doc_id: str) -> str | None:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
     def delete_doc(self, doc_id: str) -> None:
-        _wrote(self.settings)
         self.passages.delete(where={"doc_id": doc_id})
         self.docs.delete(ids=[doc_id])
+        self._wrote()
 
     # --- passages ------------------------------------------------------------
     def passage_ids(self, doc_id: str) -> set[str]:
@@ -153,8 +148,8 @@ class Store:
 
     def delete_passages(self, ids: list[str]) -> None:
         if ids:
-            _wrote(self.settings)
             self.passages.delete(ids=ids)
+            self._wrote()
 
     def count(self) -> int:
         return self.passages.count()
