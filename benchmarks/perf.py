@@ -372,13 +372,15 @@ def measure_retrieval(label, assistant, questions, samples):
         t = perf()
         retr.lexical.search(q, s.candidates, None)
         rows["bm25"].append(perf() - t)
-        if i < 15:  # on a subset: at 100k each of these costs as much as a whole BM25 search
-            t = perf()
-            store.generation()  # the freshness test every search does (one read by id)
-            rows["bm25_check"].append(perf() - t)
-            t = perf()
-            store.doc_records()  # the part of that check that reads every document record
-            rows["doc_records"].append(perf() - t)
+    # After the main samples, not between them: reading 14k document records allocates enough
+    # to trigger garbage collections that would land in the next samples' timings.
+    for i in range(min(15, samples)):
+        t = perf()
+        store.generation()  # the freshness test every search does (one read by id)
+        rows["bm25_check"].append(perf() - t)
+        t = perf()
+        store.doc_records()  # what that test used to be: read every document record
+        rows["doc_records"].append(perf() - t)
     # What BM25 and the whole retrieval cost without the per-query freshness check: shadow
     # LexicalIndex.refresh on this instance only (benchmark-local; the index is already fresh).
     rows["bm25_nocheck"], rows["total_nocheck"] = [], []
@@ -732,7 +734,7 @@ def main() -> None:
     p.add_argument("--llm", default="qwen2.5-coder-1.5b", help="shipped model name or .gguf path")
     p.add_argument("--sections", default="ingest,retrieval,llm,prompt,rss")
     p.add_argument("--ingest-reps", type=int, default=5)
-    p.add_argument("--retrieval-samples", type=int, default=60)
+    p.add_argument("--retrieval-samples", type=int, default=100)
     p.add_argument("--llm-questions", type=int, default=6, help="answerable dev questions timed on both sides")
     p.add_argument("--cached-pairs", type=int, default=2, help="question pairs for the cached-prefix first-token test")
     p.add_argument("--cached-reps", type=int, default=3)
