@@ -63,9 +63,9 @@ class Settings(BaseSettings):
         description="Abstain without calling the LLM when the best dense similarity is below this.",
     )
     recheck_unsupported: bool = Field(
-        True,
+        False,
         description="When no sentence of an answer is supported by the passages, ask the model once more "
-        "(prompts/recheck_*.txt) and keep the better-supported answer.",
+        "(prompts/recheck_*.txt); a withdrawal becomes an abstention. Off: see docs/decisions/0006.",
     )
 
     # --- generation -------------------------------------------------------

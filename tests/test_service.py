@@ -142,7 +142,7 @@ def _with_prompts(corpus_assistant, folder, **update):
 
 
 def test_an_answer_no_passage_supports_is_rechecked_and_withdrawn(corpus_assistant, planted_prompts):
-    a = _with_prompts(corpus_assistant, planted_prompts)
+    a = _with_prompts(corpus_assistant, planted_prompts, recheck_unsupported=True)
     events = list(a.stream("Who was accused of leaking the letter?"))
     streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
     r = events[-1].result
@@ -151,8 +151,8 @@ def test_an_answer_no_passage_supports_is_rechecked_and_withdrawn(corpus_assista
     assert "withdrew" in r.abstain_reason
 
 
-def test_without_recheck_the_unsupported_sentence_is_flagged(corpus_assistant, planted_prompts):
-    a = _with_prompts(corpus_assistant, planted_prompts, recheck_unsupported=False)
+def test_by_default_the_unsupported_sentence_is_shown_flagged(corpus_assistant, planted_prompts):
+    a = _with_prompts(corpus_assistant, planted_prompts)  # recheck_unsupported is off by default
     r = a.ask("Who was accused of leaking the letter?")
     assert not r.abstained and "Moon" in r.text
     assert r.sentences and not any(s.supported for s in r.sentences)
