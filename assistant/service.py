@@ -375,12 +375,7 @@ class Assistant:
         raw = yield from self._generate(generator, messages, timings, t0)
         if raw and not _has_words(raw):
             # The model pointed at a passage ("[3]") without answering: ask once more for a sentence.
-            retry = messages + [
-                ChatMessage(role="assistant", content=raw),
-                ChatMessage(role="user", content=self.prompts.get("retry", lang).strip()),
-            ]
-            yield TokenEvent(text="\n")
-            raw = yield from self._generate(generator, retry, timings, t0)
+            raw = yield from self._ask_again(generator, messages, raw, "retry", lang, timings, t0)
 
         if not raw or _REFUSAL.match(raw) or ABSTAIN_MARKER in raw:
             timings.total = round(time.perf_counter() - t0, 4)
@@ -393,12 +388,7 @@ class Assistant:
         if self.settings.recheck_unsupported and verified.sentences and not any(s.supported for s in verified.sentences):
             # Nothing the model said is backed by a passage (a wrong date, a guess): tell it so and
             # let it answer once more; a withdrawal becomes an abstention rather than a guess.
-            recheck = messages + [
-                ChatMessage(role="assistant", content=raw),
-                ChatMessage(role="user", content=self.prompts.get("recheck", lang).strip()),
-            ]
-            yield TokenEvent(text="\n")
-            second = yield from self._generate(generator, recheck, timings, t0)
+            second = yield from self._ask_again(generator, messages, raw, "recheck", lang, timings, t0)
             if not second or _REFUSAL.match(second) or ABSTAIN_MARKER in second:
                 timings.total = round(time.perf_counter() - t0, 4)
                 yield self._abstain(base, "model: withdrew an answer the passages do not support", timings)
@@ -433,6 +423,15 @@ class Assistant:
 
             where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host else f"the index at {self.settings.index_dir}"
             raise StoreUnavailable(f"cannot read {where}: {str(exc)[:200]}", hint="check that the Chroma server is running, then retry") from exc
+
+    def _ask_again(self, generator, messages, answer: str, prompt: str, lang: str, timings: Timings, t0: float):
+        """Continue the same chat with the model's answer and one more instruction (prompts/<prompt>_<lang>.txt)."""
+        follow_up = messages + [
+            ChatMessage(role="assistant", content=answer),
+            ChatMessage(role="user", content=self.prompts.get(prompt, lang).strip()),
+        ]
+        yield TokenEvent(text="\n")
+        return (yield from self._generate(generator, follow_up, timings, t0))
 
     def _generate(self, generator, messages, timings: Timings, t0: float):
         """Stream one generation as TokenEvents; returns the full text.
