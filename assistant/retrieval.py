@@ -114,8 +114,9 @@ class LexicalIndex:
         import bm25s
 
         with self._lock:
+            token = self.store.generation()  # again: another thread may have rebuilt meanwhile
             if self._signature is not None and token == self._token:
-                return  # another thread rebuilt while this one waited for the lock
+                return
             # Document records carry content hashes: they change whenever any
             # passage does (even when the count does not).
             records = self.store.doc_records()

@@ -2,8 +2,8 @@
 
 Three collections live side by side: ``<name>`` holds passages (text, vector,
 metadata), ``<name>-docs`` holds one record per article (content hash,
-title, outlet, date, passage count) and ``<name>-meta`` a write token. The document records make ingestion
-incremental without scanning every passage, and they live in Chroma itself so
+title, outlet, date, passage count) and ``<name>-meta`` a write token (see
+below). The document records make ingestion incremental without scanning every passage, and they live in Chroma itself so
 the server mode needs no second storage. The passages collection's metadata
 records which embedding model built it: vectors from two models are not
 comparable, so a mismatch must stop queries rather than return nonsense.
