@@ -17,7 +17,7 @@ from pathlib import Path
 from llama_index.core.llms import ChatMessage
 
 from .citations import MARKER, verify
-from .errors import AssistantError, InvalidQuestion, LLMUnavailable
+from .errors import AssistantError, InvalidQuestion, LLMUnavailable, StoreUnavailable
 from .language import answer_language
 from .prompts import Prompts
 from .schemas import (
@@ -47,6 +47,14 @@ _REFUSAL = re.compile(
     r"je ne (?:sais|peux|trouve) pas|aucune information|il n'y a pas d'information)",
     re.IGNORECASE,
 )
+
+
+def refuses(answer: str) -> bool:
+    """The model's own "no answer" signal: empty, the marker, or a refusal sentence.
+    The evaluation reads the naive baseline's answers with it too, so both are judged alike."""
+    return not answer or bool(_REFUSAL.match(answer)) or ABSTAIN_MARKER in answer
+
+
 def _has_words(text: str) -> bool:
     """False for an answer made only of citation markers ("[3]", "[2][3].")."""
     return any(c.isalnum() for c in MARKER.sub("", text))
@@ -246,7 +254,7 @@ class Assistant:
         try:
             store = self.store
             data.update(
-                documents=len(store.doc_records()),
+                documents=store.doc_count(),
                 passages=store.count(),
                 index_embedding_model=(store.passages.metadata or {}).get("embed_model"),
             )
@@ -283,7 +291,7 @@ class Assistant:
             return {"model": f"llamacpp:{s.llm_model}", "file": str(path), "loaded": self._generator is not None}
 
         parts = {
-            "index": check(lambda: {"documents": len(self.store.doc_records()), "passages": self.store.count()}),
+            "index": check(lambda: {"documents": self.store.doc_count(), "passages": self.store.count()}),
             "embedder": check(lambda: {"model": self.embed_model.model_name, "dim": len(self.embed_model.get_query_embedding("ping"))}),
             "llm": check(llm),
         }
@@ -377,7 +385,7 @@ class Assistant:
             # The model pointed at a passage ("[3]") without answering: ask once more for a sentence.
             raw = yield from self._ask_again(generator, messages, raw, "retry", lang, timings, t0)
 
-        if not raw or _REFUSAL.match(raw) or ABSTAIN_MARKER in raw:
+        if refuses(raw):
             timings.total = round(time.perf_counter() - t0, 4)
             yield self._abstain(base, "model: the passages do not answer the question", timings)
             return
@@ -389,7 +397,7 @@ class Assistant:
             # Nothing the model said is backed by a passage (a wrong date, a guess): tell it so and
             # let it answer once more; a withdrawal becomes an abstention rather than a guess.
             second = yield from self._ask_again(generator, messages, raw, "recheck", lang, timings, t0)
-            if not second or _REFUSAL.match(second) or ABSTAIN_MARKER in second:
+            if refuses(second):
                 timings.total = round(time.perf_counter() - t0, 4)
                 yield self._abstain(base, "model: withdrew an answer the passages do not support", timings)
                 return
@@ -419,8 +427,6 @@ class Assistant:
         except AssistantError:
             raise
         except Exception as exc:
-            from .errors import StoreUnavailable
-
             where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host else f"the index at {self.settings.index_dir}"
             raise StoreUnavailable(f"cannot read {where}: {str(exc)[:200]}", hint="check that the Chroma server is running, then retry") from exc
 

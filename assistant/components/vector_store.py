@@ -154,6 +154,10 @@ class Store:
     def count(self) -> int:
         return self.passages.count()
 
+    def doc_count(self) -> int:
+        """Number of documents, without reading their records (health is polled)."""
+        return self.docs.count()
+
     def all_passages(self, batch: int = 5000) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         """Every passage id, text and metadata (for the lexical index), paged to bound memory spikes."""
         ids: list[str] = []

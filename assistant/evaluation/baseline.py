@@ -72,7 +72,7 @@ class NaiveBaseline:
         return llm.completion_to_prompt(prompt) if getattr(llm, "completion_to_prompt", None) else prompt
 
     def ask(self, question: str) -> BaselineAnswer:
-        from ..service import ABSTAIN_MARKER, _REFUSAL
+        from ..service import refuses
 
         t0 = time.perf_counter()
         bundle = QueryBundle(question)
@@ -87,7 +87,7 @@ class NaiveBaseline:
             pieces.append(delta)
         text = "".join(pieces).strip()
         docs = [n.node.metadata.get("doc_key", "") for n in nodes]
-        abstained = not text or bool(_REFUSAL.match(text)) or ABSTAIN_MARKER in text
+        abstained = refuses(text)
         return BaselineAnswer(
             text=text,
             abstained=abstained,
